@@ -1,0 +1,12 @@
+#pragma once
+
+#include <QString>
+
+namespace ProxySmart {
+
+inline QString versionString()
+{
+    return QStringLiteral(PROXYSMART_VERSION);
+}
+
+} // namespace ProxySmart
