@@ -105,7 +105,8 @@ void TestTestServers::keycloakRefusesAWrongAdminPassword()
     const HttpResult result =
         send(m_manager, "POST", request,
              "grant_type=password&client_id=admin-cli&username=admin&password=wrong");
-    QCOMPARE(result.status, 401);
+    // RFC 6749 section 5.2: invalid resource owner credentials are an invalid_grant (400).
+    QCOMPARE(result.status, 400);
     QCOMPARE(result.json().object().value(u"error").toString(), QStringLiteral("invalid_grant"));
 }
 
