@@ -185,8 +185,8 @@ public class JpaServerConfig {
 		}
 		LoggingInterceptor requests = new LoggingInterceptor();
 		requests.setLoggerName("fhir.request");
-		requests.setMessageFormat("${requestVerb} ${completeUrl} ${operationType} ${processingTimeMillis}ms");
-		requests.setErrorMessageFormat("ERROR ${requestVerb} ${completeUrl} ${exceptionMessage}");
+		requests.setMessageFormat("${requestVerb} ${requestUrl}${requestParameters} ${operationType} ${processingTimeMillis}ms");
+		requests.setErrorMessageFormat("ERROR ${requestVerb} ${requestUrl} ${exceptionMessage}");
 		requests.setLogExceptions(true);
 		server.registerInterceptor(requests);
 		return server;
