@@ -10,7 +10,7 @@ packages=(
   qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev
   qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
   libqt6svg6 qt6-qpa-plugins
-  qtkeychain-qt6-dev libssl-dev
+  qtkeychain-qt6-dev libssl-dev libhttp-parser-dev
   clang-format
   # fuzzing (libFuzzer) and sanitizer runtimes
   clang libclang-rt-14-dev

@@ -10,6 +10,10 @@ namespace {
 // The command table; `proxy-smartd help` lists it in this order.
 const Command commands[] = {
     {u"serve", u"Run the gateway headless (serve --config FILE).", &serveCommand},
+    {u"keycloak", u"Prepare a Keycloak realm for SMART (keycloak setup --help).", &keycloakCommand},
+    {u"apps", u"SMART apps: list, show, register, update, delete, rotate-secret.", &appsCommand},
+    {u"users", u"Users and their fhirUser: list, show, link.", &usersCommand},
+    {u"authz", u"Explain an authorization decision (authz explain --help).", &authzCommand},
 };
 
 } // namespace

@@ -6,6 +6,10 @@
 // arguments and returns an ExitCode.
 namespace ProxySmart::Cli {
 
+int authzCommand(const QStringList &arguments, Io &io);
 int serveCommand(const QStringList &arguments, Io &io);
+int keycloakCommand(const QStringList &arguments, Io &io);
+int appsCommand(const QStringList &arguments, Io &io);
+int usersCommand(const QStringList &arguments, Io &io);
 
 } // namespace ProxySmart::Cli

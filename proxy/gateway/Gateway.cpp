@@ -1,33 +1,10 @@
 #include "gateway/Gateway.h"
 
 #include "core/Logging.h"
-#include "core/Version.h"
-#include "gateway/OperationOutcome.h"
-
-#include <QHttpServer>
-#include <QHttpServerRequest>
-#include <QHttpServerResponder>
-#include <QHttpServerResponse>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QTcpServer>
+#include "gateway/GatewayHandler.h"
+#include "http/HttpServer.h"
 
 namespace ProxySmart {
-
-namespace {
-
-const QByteArray fhirJson = QByteArrayLiteral("application/fhir+json");
-
-QHttpServerResponse
-jsonResponse(const QJsonObject &object,
-             QHttpServerResponse::StatusCode status = QHttpServerResponse::StatusCode::Ok)
-{
-    return QHttpServerResponse(QByteArrayLiteral("application/json"),
-                               QJsonDocument(object).toJson(QJsonDocument::Compact), status);
-}
-
-} // namespace
 
 Gateway::Gateway(QObject *parent)
     : QObject(parent)
@@ -38,7 +15,7 @@ Gateway::~Gateway()
     stop();
 }
 
-bool Gateway::start(const GatewayConfig &config)
+bool Gateway::start(const GatewayConfig &config, int threads)
 {
     stop();
     m_config = config;
@@ -47,19 +24,27 @@ bool Gateway::start(const GatewayConfig &config)
         return false;
     }
 
-    m_server = std::make_unique<QHttpServer>();
-    installRoutes();
-    const quint16 port = m_server->listen(config.listenAddress, config.listenPort);
-    if (port == 0) {
+    Http::HttpServer::Options options;
+    options.address = config.listenAddress;
+    options.port = config.listenPort;
+    options.threads = threads;
+    m_server = std::make_unique<Http::HttpServer>();
+    // The handler of each thread gets its own copy of the config once the
+    // port is known, so no request reads shared mutable state.
+    auto handlerConfig = std::make_shared<GatewayConfig>(config);
+    auto port = m_server->start(
+        options, [handlerConfig] { return std::make_unique<GatewayHandler>(*handlerConfig); });
+    if (!port) {
         m_server.reset();
         setState(State::Failed,
-                 tr("Cannot listen on %1:%2. Is another program using the port?")
+                 tr("Cannot listen on %1:%2. Is another program using the port? (%3)")
                      .arg(config.listenAddress.toString())
-                     .arg(config.listenPort));
+                     .arg(config.listenPort)
+                     .arg(port.error().message));
         return false;
     }
-    m_port = port;
-    m_config.listenPort = port;
+    m_port = *port;
+    m_config.listenPort = m_port;
     qCInfo(lcGateway).noquote() << "listening on" << baseUrl().toString() << "with"
                                 << config.fhirServers.size() << "FHIR server(s)";
     setState(State::Running);
@@ -90,60 +75,6 @@ void Gateway::setState(State state, const QString &error)
         return;
     m_state = state;
     emit stateChanged(state);
-}
-
-void Gateway::installRoutes()
-{
-    m_server->route(QStringLiteral("/health"), [this] {
-        return jsonResponse({{QStringLiteral("status"), QStringLiteral("ok")},
-                             {QStringLiteral("version"), versionString()},
-                             {QStringLiteral("instance"), m_config.instanceId}});
-    });
-
-    m_server->route(QStringLiteral("/"), [this] {
-        QJsonArray servers;
-        for (const FhirServerConfig &server : m_config.fhirServers) {
-            servers.append(
-                QJsonObject {{QStringLiteral("id"), server.id},
-                             {QStringLiteral("name"), server.name},
-                             {QStringLiteral("fhirBase"),
-                              baseUrl().toString() + QStringLiteral("/fhir/") + server.id}});
-        }
-        return jsonResponse({{QStringLiteral("product"), QStringLiteral("Proxy Smart")},
-                             {QStringLiteral("version"), versionString()},
-                             {QStringLiteral("fhirServers"), servers}});
-    });
-
-    // Fail closed: until a request has passed every enforcement stage it is
-    // refused, and a path the gateway does not serve is a FHIR 404.
-    m_server->setMissingHandler([this](const QHttpServerRequest &request,
-                                       QHttpServerResponder &&responder) {
-        const QString path = request.url().path();
-        if (path.startsWith(u"/fhir/")) {
-            const QString serverId = path.section(u'/', 2, 2);
-            if (!m_config.fhirServer(serverId)) {
-                responder.write(
-                    operationOutcome(u"error", u"not-found",
-                                     QStringLiteral("No FHIR server \"%1\" is configured "
-                                                    "on this gateway.")
-                                         .arg(serverId)),
-                    fhirJson, QHttpServerResponder::StatusCode::NotFound);
-                return;
-            }
-            // Limitation: no token issuer is wired into the pipeline yet, so every FHIR
-            // request is refused as unauthenticated.
-            responder.write(operationOutcome(u"error", u"login",
-                                             QStringLiteral("A valid bearer token is required.")),
-                            {{QByteArrayLiteral("Content-Type"), fhirJson},
-                             {QByteArrayLiteral("WWW-Authenticate"),
-                              QByteArrayLiteral("Bearer realm=\"proxy-smart\"")}},
-                            QHttpServerResponder::StatusCode::Unauthorized);
-            return;
-        }
-        responder.write(operationOutcome(u"error", u"not-found",
-                                         QStringLiteral("Nothing is served at this path.")),
-                        fhirJson, QHttpServerResponder::StatusCode::NotFound);
-    });
 }
 
 } // namespace ProxySmart

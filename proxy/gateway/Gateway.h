@@ -6,11 +6,14 @@
 
 #include <memory>
 
-class QHttpServer;
-
 namespace ProxySmart {
 
-// The HTTP face of the engine, shared by the GUI and proxy-smartd.
+namespace Http {
+class HttpServer;
+}
+
+// The HTTP face of the engine, shared by the GUI and proxy-smartd: one
+// HttpServer with a GatewayHandler on every core.
 class Gateway : public QObject
 {
     Q_OBJECT
@@ -24,7 +27,8 @@ public:
 
     // Starts serving with config; on failure the state is Failed and
     // errorString() says why. Starting a running gateway restarts it.
-    bool start(const GatewayConfig &config);
+    // threads 0 means one per core.
+    bool start(const GatewayConfig &config, int threads = 0);
     void stop();
 
     State state() const { return m_state; }
@@ -38,10 +42,9 @@ signals:
 
 private:
     void setState(State state, const QString &error = {});
-    void installRoutes();
 
     GatewayConfig m_config;
-    std::unique_ptr<QHttpServer> m_server;
+    std::unique_ptr<Http::HttpServer> m_server;
     State m_state = State::Stopped;
     QString m_error;
     quint16 m_port = 0;

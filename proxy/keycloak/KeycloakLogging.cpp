@@ -1,0 +1,3 @@
+#include "keycloak/KeycloakLogging.h"
+
+Q_LOGGING_CATEGORY(lcKeycloak, "proxysmart.proxy.keycloak", QtInfoMsg)
