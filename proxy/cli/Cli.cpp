@@ -14,6 +14,7 @@ const Command commands[] = {
     {u"apps", u"SMART apps: list, show, register, update, delete, rotate-secret.", &appsCommand},
     {u"users", u"Users and their fhirUser: list, show, link.", &usersCommand},
     {u"authz", u"Explain an authorization decision (authz explain --help).", &authzCommand},
+    {u"token", u"Verify a token against a JWKS (token verify --help).", &tokenCommand},
 };
 
 } // namespace

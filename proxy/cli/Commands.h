@@ -11,5 +11,6 @@ int serveCommand(const QStringList &arguments, Io &io);
 int keycloakCommand(const QStringList &arguments, Io &io);
 int appsCommand(const QStringList &arguments, Io &io);
 int usersCommand(const QStringList &arguments, Io &io);
+int tokenCommand(const QStringList &arguments, Io &io);
 
 } // namespace ProxySmart::Cli

@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QStringView path = question >= 0 ? QStringView(url).left(question) : QStringView(url);
     const QStringView query = question >= 0 ? QStringView(url).mid(question + 1) : QStringView();
 
-    const Result<FhirRequest> request =
+    const ProxySmart::Result<FhirRequest> request =
         RequestClassifier::classify(method, path, query, contentType, body);
     if (!request) {
         if (request.error().code.isEmpty() || request.error().message.isEmpty())

@@ -1,0 +1,3 @@
+#include "jose/JoseLogging.h"
+
+Q_LOGGING_CATEGORY(lcJose, "proxysmart.proxy.jose", QtInfoMsg)
