@@ -24,7 +24,7 @@ ctest --test-dir build --output-on-failure -j "$jobs" --timeout 900
 
 echo "== build (ASan + UBSan) =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPROXYSMART_SANITIZE=ON \
-  -DPROXYSMART_BUILD_GUI=OFF >/dev/null
+  -DPROXYSMART_BUILD_GUI=OFF -DPROXYSMART_BUILD_SERVER_TESTS=OFF >/dev/null
 ninja -C build-asan
 echo "== tests under ASan + UBSan: unit =="
 ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit
