@@ -82,8 +82,32 @@ Result<FhirServerConfig> parseFhirServer(const QJsonValue &value, int index)
         return configError(QStringLiteral("bad_fhir_version"),
                            where + QStringLiteral(".fhirVersion must be a FHIR R4 version (4.x)."));
     }
-    const QString auth =
-        object.value(u"auth").toObject().value(u"type").toString(QStringLiteral("none"));
+    const QJsonObject authObject = object.value(u"auth").toObject();
+    const QString auth = authObject.value(u"type").toString(QStringLiteral("none"));
+    if (auth == u"static-header") {
+        if (auto error = refuseUnknownKeys(authObject, where + QStringLiteral(".auth"),
+                                           {u"type", u"header", u"valueFile", u"valueEnv"}))
+            return *error;
+        static const QRegularExpression token(QStringLiteral("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"));
+        const QString header = authObject.value(u"header").toString();
+        if (!token.match(header).hasMatch()) {
+            return configError(QStringLiteral("bad_upstream_auth"),
+                               where + QStringLiteral(".auth.header must be an HTTP field name."));
+        }
+        server.authHeader = header.toLatin1();
+        server.authValueFile = authObject.value(u"valueFile").toString();
+        server.authValueEnv = authObject.value(u"valueEnv").toString();
+        if (server.authValueFile.isEmpty() == server.authValueEnv.isEmpty()) {
+            return configError(QStringLiteral("bad_upstream_auth"),
+                               where
+                                   + QStringLiteral(".auth needs exactly one of valueFile or "
+                                                    "valueEnv (the value itself is never "
+                                                    "written in the config)."));
+        }
+    } else if (auto error =
+                   refuseUnknownKeys(authObject, where + QStringLiteral(".auth"), {u"type"})) {
+        return *error;
+    }
     if (auth == u"none")
         server.auth = FhirServerConfig::UpstreamAuth::None;
     else if (auth == u"static-header")
@@ -96,6 +120,83 @@ Result<FhirServerConfig> parseFhirServer(const QJsonValue &value, int index)
         return configError(QStringLiteral("bad_upstream_auth"),
                            where + QStringLiteral(".auth.type \"%1\" is not known.").arg(auth));
     return server;
+}
+
+std::optional<Error> readInt(const QJsonObject &object, QStringView key, const QString &where,
+                             qint64 min, qint64 max, qint64 *out)
+{
+    if (!object.contains(key))
+        return std::nullopt;
+    const QJsonValue value = object.value(key);
+    const double number = value.toDouble(-1);
+    if (!value.isDouble() || number != static_cast<double>(static_cast<qint64>(number))
+        || number < static_cast<double>(min) || number > static_cast<double>(max)) {
+        return configError(QStringLiteral("bad_number"),
+                           QStringLiteral("%1.%2 must be an integer from %3 to %4.")
+                               .arg(where, key.toString())
+                               .arg(min)
+                               .arg(max));
+    }
+    *out = static_cast<qint64>(number);
+    return std::nullopt;
+}
+
+Result<TokenIssuerConfig> parseTokenIssuer(const QJsonValue &value, int index)
+{
+    const QString where = QStringLiteral("tokenIssuers[%1]").arg(index);
+    if (!value.isObject())
+        return configError(QStringLiteral("bad_type"),
+                           where + QStringLiteral(" must be an object."));
+    const QJsonObject object = value.toObject();
+    if (auto error = refuseUnknownKeys(
+            object, where,
+            {u"issuer", u"audience", u"jwksUri", u"jwks", u"leewaySeconds", u"algorithms"}))
+        return *error;
+    TokenIssuerConfig issuer;
+    issuer.issuer = object.value(u"issuer").toString();
+    issuer.audience = object.value(u"audience").toString();
+    if (issuer.issuer.isEmpty() || issuer.audience.isEmpty()) {
+        return configError(QStringLiteral("bad_issuer"),
+                           where + QStringLiteral(" needs an issuer and an audience."));
+    }
+    if (object.contains(u"jwksUri")) {
+        issuer.jwksUri = QUrl(object.value(u"jwksUri").toString(), QUrl::StrictMode);
+        if (!issuer.jwksUri.isValid() || issuer.jwksUri.host().isEmpty()
+            || (issuer.jwksUri.scheme() != u"http" && issuer.jwksUri.scheme() != u"https")) {
+            return configError(QStringLiteral("bad_issuer"),
+                               where
+                                   + QStringLiteral(".jwksUri must be an absolute http or "
+                                                    "https URL."));
+        }
+    }
+    if (object.contains(u"jwks")) {
+        if (!object.value(u"jwks").isObject())
+            return configError(QStringLiteral("bad_issuer"),
+                               where + QStringLiteral(".jwks must be a JWKS object."));
+        issuer.jwks =
+            QJsonDocument(object.value(u"jwks").toObject()).toJson(QJsonDocument::Compact);
+    }
+    if (issuer.jwksUri.isEmpty() && issuer.jwks.isEmpty()) {
+        return configError(QStringLiteral("bad_issuer"),
+                           where + QStringLiteral(" needs jwksUri or jwks."));
+    }
+    qint64 leeway = issuer.leewaySeconds;
+    if (auto error = readInt(object, u"leewaySeconds", where, 0, 300, &leeway))
+        return *error;
+    issuer.leewaySeconds = static_cast<int>(leeway);
+    if (object.contains(u"algorithms")) {
+        if (!object.value(u"algorithms").isArray())
+            return configError(QStringLiteral("bad_type"),
+                               where + QStringLiteral(".algorithms must be an array of names."));
+        for (const QJsonValue &name : object.value(u"algorithms").toArray()) {
+            if (!name.isString() || name.toString().isEmpty())
+                return configError(QStringLiteral("bad_type"),
+                                   where
+                                       + QStringLiteral(".algorithms must be an array of names."));
+            issuer.algorithms.append(name.toString());
+        }
+    }
+    return issuer;
 }
 
 } // namespace
@@ -116,7 +217,8 @@ Result<GatewayConfig> GatewayConfig::fromJson(const QByteArray &json)
     const QJsonObject root = document.object();
     if (auto error = refuseUnknownKeys(root, QStringLiteral("the config"),
                                        {u"listen", u"instanceId", u"publicBaseUrl", u"fhirServers",
-                                        u"pipeline", u"$schema", u"comment"})) {
+                                        u"pipeline", u"tokenIssuers", u"roleFiltering", u"upstream",
+                                        u"audit", u"$schema", u"comment"})) {
         return *error;
     }
 
@@ -175,6 +277,80 @@ Result<GatewayConfig> GatewayConfig::fromJson(const QByteArray &json)
                 QStringLiteral("Two FHIR servers share the id \"%1\".").arg(server->id));
         ids.insert(server->id);
         config.fhirServers.append(server.value());
+    }
+
+    const QJsonValue issuers = root.value(u"tokenIssuers");
+    if (!issuers.isUndefined() && !issuers.isArray())
+        return configError(QStringLiteral("bad_type"),
+                           QStringLiteral("tokenIssuers must be an array."));
+    const QJsonArray issuerArray = issuers.toArray();
+    for (int i = 0; i < issuerArray.size(); ++i) {
+        auto issuer = parseTokenIssuer(issuerArray.at(i), i);
+        if (!issuer)
+            return issuer.error();
+        config.tokenIssuers.append(issuer.value());
+    }
+
+    if (root.contains(u"roleFiltering")) {
+        const QString where = QStringLiteral("roleFiltering");
+        const QJsonObject object = root.value(u"roleFiltering").toObject();
+        if (auto error =
+                refuseUnknownKeys(object, where, {u"practitionerAssignment", u"cacheSeconds"}))
+            return *error;
+        if (object.contains(u"practitionerAssignment")) {
+            if (!object.value(u"practitionerAssignment").isArray())
+                return configError(QStringLiteral("bad_type"),
+                                   QStringLiteral("roleFiltering.practitionerAssignment must be "
+                                                  "an array."));
+            config.roleFiltering.practitionerAssignment.clear();
+            for (const QJsonValue &rule : object.value(u"practitionerAssignment").toArray()) {
+                const QString name = rule.toString();
+                if (name != u"generalPractitioner" && name != u"careTeam" && name != u"encounter")
+                    return configError(
+                        QStringLiteral("bad_assignment_rule"),
+                        QStringLiteral("roleFiltering.practitionerAssignment entries must be "
+                                       "\"generalPractitioner\", \"careTeam\" or "
+                                       "\"encounter\"."));
+                if (!config.roleFiltering.practitionerAssignment.contains(name))
+                    config.roleFiltering.practitionerAssignment.append(name);
+            }
+        }
+        qint64 seconds = config.roleFiltering.cacheSeconds;
+        if (auto error = readInt(object, u"cacheSeconds", where, 0, 86400, &seconds))
+            return *error;
+        config.roleFiltering.cacheSeconds = static_cast<int>(seconds);
+    }
+
+    if (root.contains(u"upstream")) {
+        const QString where = QStringLiteral("upstream");
+        const QJsonObject object = root.value(u"upstream").toObject();
+        if (auto error = refuseUnknownKeys(
+                object, where, {u"connectTimeoutMs", u"responseTimeoutMs", u"idleTimeoutMs"}))
+            return *error;
+        for (auto [key, field] :
+             {std::pair {QStringView(u"connectTimeoutMs"), &config.upstreamTimeouts.connectMs},
+              std::pair {QStringView(u"responseTimeoutMs"), &config.upstreamTimeouts.responseMs},
+              std::pair {QStringView(u"idleTimeoutMs"), &config.upstreamTimeouts.idleMs}}) {
+            qint64 value = *field;
+            if (auto error = readInt(object, key, where, 100, 600000, &value))
+                return *error;
+            *field = static_cast<int>(value);
+        }
+    }
+
+    if (root.contains(u"audit")) {
+        const QString where = QStringLiteral("audit");
+        const QJsonObject object = root.value(u"audit").toObject();
+        if (auto error = refuseUnknownKeys(object, where, {u"file", u"maxBytes", u"keepFiles"}))
+            return *error;
+        config.audit.file = object.value(u"file").toString();
+        if (auto error =
+                readInt(object, u"maxBytes", where, 4096, qint64(1) << 40, &config.audit.maxBytes))
+            return *error;
+        qint64 keep = config.audit.keepFiles;
+        if (auto error = readInt(object, u"keepFiles", where, 0, 100, &keep))
+            return *error;
+        config.audit.keepFiles = static_cast<int>(keep);
     }
 
     if (root.contains(u"pipeline")) {
@@ -247,6 +423,22 @@ Result<bool> GatewayConfig::validateListen() const
         QStringLiteral("Refusing to listen on %1: only loopback addresses are allowed "
                        "unless listen.allowNonLoopback is true.")
             .arg(listenAddress.toString()));
+}
+
+Result<bool> GatewayConfig::validatePipeline() const
+{
+    for (auto [name, mode] : {std::pair {QStringLiteral("consent"), modes.consent},
+                              std::pair {QStringLiteral("ial"), modes.ial}}) {
+        if (mode != EnforcementMode::Disabled) {
+            return configError(
+                QStringLiteral("stage_unavailable"),
+                QStringLiteral("pipeline.%1 is \"%2\", but the %1 stage is not available yet; "
+                               "set it to \"disabled\" (the gateway refuses to start rather "
+                               "than pretend to check it).")
+                    .arg(name, enforcementModeName(mode)));
+        }
+    }
+    return true;
 }
 
 QUrl GatewayConfig::effectiveBaseUrl() const

@@ -7,6 +7,7 @@
 #include <QList>
 #include <QProcessEnvironment>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 
 namespace ProxySmart {
@@ -21,6 +22,45 @@ struct FhirServerConfig
     QUrl url;
     QString fhirVersion = QStringLiteral("4.0.1");
     UpstreamAuth auth = UpstreamAuth::None;
+    // static-header: the field sent upstream and where its value is read
+    // (a file or an environment variable; never the secret itself).
+    QByteArray authHeader;
+    QString authValueFile;
+    QString authValueEnv;
+};
+
+// An issuer whose access tokens the gateway accepts.
+struct TokenIssuerConfig
+{
+    QString issuer;
+    QString audience;
+    QUrl jwksUri; // fetched and refreshed, or …
+    QByteArray jwks; // … an inline JWKS (compact JSON)
+    int leewaySeconds = 60;
+    QStringList algorithms; // empty: every public-key algorithm
+};
+
+// How the patients a Practitioner may see are found.
+struct RoleFilteringConfig
+{
+    // "generalPractitioner", "careTeam", "encounter"
+    QStringList practitionerAssignment = {QStringLiteral("generalPractitioner"),
+                                          QStringLiteral("careTeam"), QStringLiteral("encounter")};
+    int cacheSeconds = 300;
+};
+
+struct UpstreamTimeouts
+{
+    int connectMs = 5000;
+    int responseMs = 30000;
+    int idleMs = 30000;
+};
+
+struct AuditConfig
+{
+    QString file; // empty: no file, the signal only
+    qint64 maxBytes = 10 * 1024 * 1024;
+    int keepFiles = 5;
 };
 
 // Modes of the pipeline stages after JWT validation, which always enforces.
@@ -44,6 +84,10 @@ struct GatewayConfig
     QUrl publicBaseUrl; // empty: derived from the listen address
     QList<FhirServerConfig> fhirServers;
     PipelineModes modes;
+    QList<TokenIssuerConfig> tokenIssuers;
+    RoleFilteringConfig roleFiltering;
+    UpstreamTimeouts upstreamTimeouts;
+    AuditConfig audit;
 
     // Parses the JSON config format documented in README.md. Unknown keys and
     // wrong types are refused with a reason instead of being ignored.
@@ -56,6 +100,9 @@ struct GatewayConfig
 
     // Whether the listen address is acceptable (loopback, or explicitly allowed).
     Result<bool> validateListen() const;
+    // Whether the pipeline can run as configured: consent and IAL have no
+    // implementation yet, so any mode but disabled is refused (fail closed).
+    Result<bool> validatePipeline() const;
 
     QUrl effectiveBaseUrl() const;
     const FhirServerConfig *fhirServer(QStringView id) const;

@@ -41,7 +41,7 @@ export async function redirectCatcher(port, path) {
     url: `http://127.0.0.1:${port}${path}`,
     waitFor: (ms) => Promise.race([hit, new Promise((_, reject) =>
       setTimeout(() => reject(new Error(`no redirect to ${path} within ${ms} ms`)), ms))]),
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }),
   };
 }
 

@@ -24,6 +24,14 @@ RESOURCE_TYPES = ["Patient", "Observation", "Condition", "Encounter", "Medicatio
                   "Practitioner", "CareTeam", "Consent", "AllergyIntolerance", "Immunization"]
 
 
+GATEWAY_AUDIENCE_SCOPE = "proxy-smart-gateway-audience"
+# v2 granular scopes the gateway's pipeline tests ask for (test tool only).
+GRANULAR_SCOPES = [
+    "patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category"
+    "|laboratory",
+]
+
+
 def scope_catalogue():
     scopes = ["launch", "launch/patient", "launch/encounter", "fhirUser", "online_access"]
     for context in ("patient", "user", "system"):
@@ -90,7 +98,7 @@ def main():
     check(status, existing, "listing client scopes")
     by_name = {scope["name"]: scope["id"] for scope in existing}
     created = 0
-    for name in scope_catalogue():
+    for name in scope_catalogue() + GRANULAR_SCOPES:
         if name in by_name:
             continue
         body = {"name": name, "protocol": "openid-connect",
@@ -107,6 +115,22 @@ def main():
         status, answer = call("POST", admin + "/client-scopes", token, body)
         check(status, answer, f"creating scope {name}")
         created += 1
+    # An optional scope that puts the gateway in the access token's "aud", so
+    # tests of the gateway's pipeline can ask for tokens meant for it (tokens
+    # without this scope keep having no audience for the gateway).
+    if GATEWAY_AUDIENCE_SCOPE not in by_name:
+        body = {"name": GATEWAY_AUDIENCE_SCOPE, "protocol": "openid-connect",
+                "attributes": {"include.in.token.scope": "true",
+                               "display.on.consent.screen": "false"},
+                "protocolMappers": [{
+                    "name": "gateway-audience", "protocol": "openid-connect",
+                    "protocolMapper": "oidc-audience-mapper",
+                    "config": {"included.custom.audience": "proxy-smart-gateway",
+                               "access.token.claim": "true", "id.token.claim": "false",
+                               "introspection.token.claim": "true"}}]}
+        status, answer = call("POST", admin + "/client-scopes", token, body)
+        check(status, answer, f"creating scope {GATEWAY_AUDIENCE_SCOPE}")
+        created += 1
     status, existing = call("GET", admin + "/client-scopes", token)
     check(status, existing, "listing client scopes")
     by_name = {scope["name"]: scope["id"] for scope in existing}
@@ -118,7 +142,8 @@ def main():
     system_scopes = [s for s in scope_catalogue() if s.startswith("system/")]
     assignments = {"smart-public-app": user_scopes, "smart-confidential-app": user_scopes,
                    "smart-backend-service": system_scopes, "proxy-smart-gateway": user_scopes,
-                   "proxy-smart-test-tool": user_scopes + system_scopes}
+                   "proxy-smart-test-tool": user_scopes + system_scopes
+                   + [GATEWAY_AUDIENCE_SCOPE] + GRANULAR_SCOPES}
     for client_id, scopes in assignments.items():
         client = clients[client_id]
         status, current = call("GET", f"{admin}/clients/{client['id']}/optional-client-scopes", token)

@@ -18,6 +18,9 @@ private slots:
     void listenValidation_data();
     void listenValidation();
     void unreadableFileIsRefusedWithPath();
+    void parsesIssuersRoleFilteringUpstreamAndAudit();
+    void refusesConsentAndIalUntilTheyExist_data();
+    void refusesConsentAndIalUntilTheyExist();
 };
 
 void TestGatewayConfig::defaultsServeOnLoopbackWithEnforcement()
@@ -112,6 +115,38 @@ void TestGatewayConfig::refusesBadConfigs_data()
         << QByteArray(R"({"pipeline": {"scopes": false}})") << "config.bad_mode";
     QTest::newRow("an unknown pipeline stage is refused")
         << QByteArray(R"({"pipeline": {"magic": "enforce"}})") << "config.unknown_key";
+    QTest::newRow("an issuer without an audience is refused") << QByteArray(
+        R"({"tokenIssuers": [{"issuer": "https://idp", "jwksUri": "https://idp/jwks"}]})")
+                                                              << "config.bad_issuer";
+    QTest::newRow("an issuer without keys is refused")
+        << QByteArray(R"({"tokenIssuers": [{"issuer": "https://idp", "audience": "gw"}]})")
+        << "config.bad_issuer";
+    QTest::newRow("an issuer with a leeway over five minutes is refused")
+        << QByteArray(R"({"tokenIssuers": [{"issuer": "https://idp", "audience": "gw",
+                          "jwksUri": "https://idp/jwks", "leewaySeconds": 301}]})")
+        << "config.bad_number";
+    QTest::newRow("an unknown issuer key is refused")
+        << QByteArray(R"({"tokenIssuers": [{"issuer": "https://idp", "audience": "gw",
+                          "jwksUri": "https://idp/jwks", "secret": "x"}]})")
+        << "config.unknown_key";
+    QTest::newRow("a static header with its value inline is refused") << QByteArray(
+        R"({"fhirServers": [{"id": "a", "url": "http://a/fhir",
+            "auth": {"type": "static-header", "header": "Api-Key", "value": "secret"}}]})")
+                                                                      << "config.unknown_key";
+    QTest::newRow("a static header without a value source is refused")
+        << QByteArray(
+               R"({"fhirServers": [{"id": "a", "url": "http://a/fhir",
+            "auth": {"type": "static-header", "header": "Api-Key"}}]})")
+        << "config.bad_upstream_auth";
+    QTest::newRow("an unknown assignment rule is refused")
+        << QByteArray(R"({"roleFiltering": {"practitionerAssignment": ["sameBuilding"]}})")
+        << "config.bad_assignment_rule";
+    QTest::newRow("a negative cache time is refused")
+        << QByteArray(R"({"roleFiltering": {"cacheSeconds": -1}})") << "config.bad_number";
+    QTest::newRow("a fractional upstream timeout is refused")
+        << QByteArray(R"({"upstream": {"connectTimeoutMs": 1.5}})") << "config.bad_number";
+    QTest::newRow("an unknown audit key is refused")
+        << QByteArray(R"({"audit": {"file": "a.log", "syslog": true}})") << "config.unknown_key";
     QTest::newRow("a public base url without host is refused")
         << QByteArray(R"({"publicBaseUrl": "https://"})") << "config.bad_public_url";
 }
@@ -207,6 +242,68 @@ void TestGatewayConfig::unreadableFileIsRefusedWithPath()
     QVERIFY(!config.ok());
     QCOMPARE(config.error().code, QStringLiteral("config.unreadable"));
     QVERIFY(config.error().message.contains(u"/nonexistent/proxy-smart.json"));
+}
+
+void TestGatewayConfig::parsesIssuersRoleFilteringUpstreamAndAudit()
+{
+    const auto config = GatewayConfig::fromJson(R"({
+        "fhirServers": [{"id": "a", "url": "http://a/fhir",
+                         "auth": {"type": "static-header", "header": "Api-Key",
+                                  "valueEnv": "A_API_KEY"}}],
+        "tokenIssuers": [
+            {"issuer": "https://idp", "audience": "gw", "jwksUri": "https://idp/jwks",
+             "leewaySeconds": 30, "algorithms": ["RS256", "ES256"]},
+            {"issuer": "https://other", "audience": "gw", "jwks": {"keys": []}}],
+        "roleFiltering": {"practitionerAssignment": ["careTeam"], "cacheSeconds": 120},
+        "upstream": {"connectTimeoutMs": 1000, "responseTimeoutMs": 2000, "idleTimeoutMs": 3000},
+        "audit": {"file": "/var/log/proxy-smart/audit.log", "maxBytes": 1048576, "keepFiles": 3}
+    })");
+    QVERIFY2(config.ok(), config.ok() ? "" : qPrintable(config.error().message));
+    QCOMPARE(config->fhirServers.first().auth, FhirServerConfig::UpstreamAuth::StaticHeader);
+    QCOMPARE(config->fhirServers.first().authHeader, QByteArray("Api-Key"));
+    QCOMPARE(config->fhirServers.first().authValueEnv, QStringLiteral("A_API_KEY"));
+    QCOMPARE(config->tokenIssuers.size(), 2);
+    QCOMPARE(config->tokenIssuers.at(0).jwksUri, QUrl(QStringLiteral("https://idp/jwks")));
+    QCOMPARE(config->tokenIssuers.at(0).leewaySeconds, 30);
+    QCOMPARE(config->tokenIssuers.at(0).algorithms,
+             (QStringList {QStringLiteral("RS256"), QStringLiteral("ES256")}));
+    QCOMPARE(config->tokenIssuers.at(1).jwks, QByteArray(R"({"keys":[]})"));
+    QCOMPARE(config->roleFiltering.practitionerAssignment,
+             QStringList {QStringLiteral("careTeam")});
+    QCOMPARE(config->roleFiltering.cacheSeconds, 120);
+    QCOMPARE(config->upstreamTimeouts.connectMs, 1000);
+    QCOMPARE(config->upstreamTimeouts.responseMs, 2000);
+    QCOMPARE(config->upstreamTimeouts.idleMs, 3000);
+    QCOMPARE(config->audit.file, QStringLiteral("/var/log/proxy-smart/audit.log"));
+    QCOMPARE(config->audit.maxBytes, 1048576);
+    QCOMPARE(config->audit.keepFiles, 3);
+    QVERIFY(config->validatePipeline().ok());
+}
+
+void TestGatewayConfig::refusesConsentAndIalUntilTheyExist_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<bool>("accepted");
+    QTest::newRow("consent disabled is accepted")
+        << QByteArray(R"({"pipeline": {"consent": "disabled", "ial": "disabled"}})") << true;
+    QTest::newRow("consent enforce is refused: the stage does not exist yet")
+        << QByteArray(R"({"pipeline": {"consent": "enforce"}})") << false;
+    QTest::newRow("ial audit-only is refused: the stage does not exist yet")
+        << QByteArray(R"({"pipeline": {"ial": "audit-only"}})") << false;
+}
+
+void TestGatewayConfig::refusesConsentAndIalUntilTheyExist()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(bool, accepted);
+    const auto config = GatewayConfig::fromJson(json);
+    QVERIFY(config.ok());
+    const auto valid = config->validatePipeline();
+    QCOMPARE(valid.ok(), accepted);
+    if (!accepted) {
+        QCOMPARE(valid.error().code, QStringLiteral("config.stage_unavailable"));
+        QVERIFY(valid.error().message.contains(u"not available yet"));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestGatewayConfig)
