@@ -12,7 +12,6 @@
 #include "http/ServerExchange.h"
 #include "jose/TokenVerifier.h"
 
-#include <QCryptographicHash>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -270,10 +269,9 @@ void GatewayHandler::serveFhir(Http::ServerExchange *exchange, QByteArrayView pa
     authenticate(flow);
 }
 
-const Authz::ScopeSet &GatewayHandler::scopesFor(const QByteArray &tokenHash,
-                                                 const QString &scopeString)
+const Authz::ScopeSet &GatewayHandler::scopesFor(const QString &scopeString)
 {
-    auto it = m_scopeCache.find(tokenHash);
+    auto it = m_scopeCache.find(scopeString);
     if (it == m_scopeCache.end()) {
         if (m_scopeCache.size() >= scopeCacheCapacity) {
             auto oldest = m_scopeCache.begin();
@@ -284,7 +282,8 @@ const Authz::ScopeSet &GatewayHandler::scopesFor(const QByteArray &tokenHash,
             }
             m_scopeCache.erase(oldest);
         }
-        it = m_scopeCache.insert(tokenHash, CachedScopes {Authz::ScopeSet::parse(scopeString), 0});
+        it =
+            m_scopeCache.insert(scopeString, CachedScopes {Authz::ScopeSet::parse(scopeString), 0});
     }
     it->lastUsed = ++m_scopeTick;
     return it->scopes;
@@ -339,8 +338,7 @@ void GatewayHandler::authenticate(const std::shared_ptr<Flow> &flow)
     flow->authenticated = true;
     const QJsonObject &claims = flow->token.claims();
     flow->scopeString = claims.value(u"scope").toString();
-    flow->scopes =
-        scopesFor(QCryptographicHash::hash(token, QCryptographicHash::Sha256), flow->scopeString);
+    flow->scopes = scopesFor(flow->scopeString);
     flow->context.fhirUser = claims.value(u"fhirUser").toString();
     flow->context.patientId = claims.value(u"patient").toString();
     if (flow->context.patientId.isEmpty() && refTypeOf(flow->context.fhirUser) == u"Patient")

@@ -71,14 +71,16 @@ private:
         Authz::ScopeSet scopes;
         qint64 lastUsed = 0;
     };
-    const Authz::ScopeSet &scopesFor(const QByteArray &tokenHash, const QString &scopeString);
+    // A scope string is parsed once per worker thread: the parse depends on
+    // nothing else, and many tokens of one app share the same string.
+    const Authz::ScopeSet &scopesFor(const QString &scopeString);
 
     GatewayConfig m_config;
     std::shared_ptr<const GatewayServices> m_services;
     QByteArray m_baseUrl;
     QHash<QString, ForwardTarget> m_targets;
     std::unique_ptr<Forwarder> m_forwarder;
-    QHash<QByteArray, CachedScopes> m_scopeCache;
+    QHash<QString, CachedScopes> m_scopeCache;
     qint64 m_scopeTick = 0;
 };
 
