@@ -15,6 +15,35 @@ namespace {
 using Next = std::function<void()>;
 using Step = std::function<void(Next next)>;
 
+// Finishes job with the list of T that an array answer represents (the ones
+// keep accepts, if given), or fails on the first element that is not a valid
+// representation.
+template<typename T>
+void succeedWithList(KeycloakJob &job, const KeycloakResponse &response,
+                     const std::function<bool(const T &)> &keep = {})
+{
+    QJsonArray array;
+    if (!job.readArray(response, &array))
+        return;
+    QList<T> items;
+    items.reserve(array.size());
+    for (const QJsonValue &value : array) {
+        if (!value.isObject()) {
+            job.fail(QStringLiteral("malformed_response"),
+                     QStringLiteral("an element of Keycloak's answer is not an object"));
+            return;
+        }
+        auto item = T::fromRepresentation(value.toObject());
+        if (!item) {
+            job.fail(item.error().code, item.error().message);
+            return;
+        }
+        if (!keep || keep(item.value()))
+            items << item.value();
+    }
+    job.succeed(QVariant::fromValue(items));
+}
+
 // Runs asynchronous steps one after another; a step that fails the job
 // simply never calls its `next`.
 void runSteps(KeycloakJob &job, QList<Step> steps, Next done)
@@ -350,25 +379,10 @@ KeycloakAdmin::Job KeycloakAdmin::listApps()
     return makeJob(QStringLiteral("listing apps"), [](KeycloakJob &job) {
         job.call("GET", adminUrl(job, QStringLiteral("/clients")),
                  [&job](const KeycloakResponse &response) {
-                     QJsonArray clients;
-                     if (!job.readArray(response, &clients))
-                         return;
-                     QList<SmartApp> apps;
-                     for (const QJsonValue &client : clients) {
-                         if (!client.isObject()) {
-                             job.fail(QStringLiteral("malformed_response"),
-                                      QStringLiteral("a client from Keycloak is not an object"));
-                             return;
-                         }
-                         auto app = SmartApp::fromRepresentation(client.toObject());
-                         if (!app) {
-                             job.fail(app.error().code, app.error().message);
-                             return;
-                         }
-                         if (!isBuiltInClient(app->clientId, job.session()->realm()))
-                             apps << app.value();
-                     }
-                     job.succeed(QVariant::fromValue(apps));
+                     const QString realm = job.session()->realm();
+                     succeedWithList<SmartApp>(job, response, [&realm](const SmartApp &app) {
+                         return !isBuiltInClient(app.clientId, realm);
+                     });
                  });
     });
 }
@@ -547,19 +561,7 @@ KeycloakAdmin::Job KeycloakAdmin::searchUsers(const QString &query, int max)
             items.append({QStringLiteral("search"), query});
         job.call("GET", withQuery(adminUrl(job, QStringLiteral("/users")), items),
                  [&job](const KeycloakResponse &response) {
-                     QJsonArray array;
-                     if (!job.readArray(response, &array))
-                         return;
-                     QList<KeycloakUser> users;
-                     for (const QJsonValue &value : array) {
-                         auto user = KeycloakUser::fromRepresentation(value.toObject());
-                         if (!user) {
-                             job.fail(user.error().code, user.error().message);
-                             return;
-                         }
-                         users << user.value();
-                     }
-                     job.succeed(QVariant::fromValue(users));
+                     succeedWithList<KeycloakUser>(job, response);
                  });
     });
 }
@@ -722,19 +724,7 @@ KeycloakAdmin::Job KeycloakAdmin::listIdentityProviders()
     return makeJob(QStringLiteral("listing identity providers"), [](KeycloakJob &job) {
         job.call("GET", adminUrl(job, QStringLiteral("/identity-provider/instances")),
                  [&job](const KeycloakResponse &response) {
-                     QJsonArray array;
-                     if (!job.readArray(response, &array))
-                         return;
-                     QList<IdentityProvider> providers;
-                     for (const QJsonValue &value : array) {
-                         auto provider = IdentityProvider::fromRepresentation(value.toObject());
-                         if (!provider) {
-                             job.fail(provider.error().code, provider.error().message);
-                             return;
-                         }
-                         providers << provider.value();
-                     }
-                     job.succeed(QVariant::fromValue(providers));
+                     succeedWithList<IdentityProvider>(job, response);
                  });
     });
 }
@@ -808,24 +798,11 @@ KeycloakAdmin::Job KeycloakAdmin::listIdentityProviderMappers(const QString &ali
 {
     return makeJob(QStringLiteral("listing the mappers of identity provider '%1'").arg(alias),
                    [alias](KeycloakJob &job) {
-                       job.call(
-                           "GET", adminUrl(job, providerPath(alias) + QStringLiteral("/mappers")),
-                           [&job](const KeycloakResponse &response) {
-                               QJsonArray array;
-                               if (!job.readArray(response, &array))
-                                   return;
-                               QList<IdentityProviderMapper> mappers;
-                               for (const QJsonValue &value : array) {
-                                   auto mapper =
-                                       IdentityProviderMapper::fromRepresentation(value.toObject());
-                                   if (!mapper) {
-                                       job.fail(mapper.error().code, mapper.error().message);
-                                       return;
-                                   }
-                                   mappers << mapper.value();
-                               }
-                               job.succeed(QVariant::fromValue(mappers));
-                           });
+                       job.call("GET",
+                                adminUrl(job, providerPath(alias) + QStringLiteral("/mappers")),
+                                [&job](const KeycloakResponse &response) {
+                                    succeedWithList<IdentityProviderMapper>(job, response);
+                                });
                    });
 }
 
