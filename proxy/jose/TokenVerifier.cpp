@@ -8,7 +8,10 @@
 #include <QHostAddress>
 #include <QJsonArray>
 
+#include <array>
+#include <atomic>
 #include <cmath>
+#include <cstring>
 
 namespace ProxySmart::Jose {
 
@@ -158,12 +161,63 @@ TokenVerifier::create(QList<IssuerConfig> issuers, const Clock &clock, TokenVeri
     return verifier;
 }
 
+namespace {
+
+quint64 nextVerifierSerial()
+{
+    static std::atomic<quint64> serial {0};
+    return ++serial;
+}
+
+// A per-thread, direct-mapped memo of recently verified tokens in front of
+// the shared cache. A hit is found by a fast hash and confirmed by comparing
+// the token byte for byte, so it costs neither a SHA-256 nor a lock; the
+// entry vouches exactly as long as the shared cache's entry does, and the
+// signing key is still checked on every hit. It holds the bytes of at most
+// 2048 tokens per thread and verifier, in memory only.
+struct MemoEntry
+{
+    QByteArray token;
+    VerifiedToken verified;
+    qint64 untilMSecs = 0;
+};
+
+struct TokenMemo
+{
+    static constexpr size_t capacity = 2048;
+    quint64 owner = 0;
+    std::array<MemoEntry, capacity> entries;
+
+    MemoEntry &slotFor(QByteArrayView token)
+    {
+        return entries[qHash(token, QHashSeed::globalSeed()) % capacity];
+    }
+};
+
+TokenMemo &tokenMemo(quint64 verifier)
+{
+    // The verifiers last used on this thread; an old one's memo is dropped.
+    thread_local std::array<std::unique_ptr<TokenMemo>, 4> memos;
+    thread_local size_t next = 0;
+    for (const std::unique_ptr<TokenMemo> &memo : memos) {
+        if (memo && memo->owner == verifier)
+            return *memo;
+    }
+    std::unique_ptr<TokenMemo> &memo = memos[next++ % memos.size()];
+    memo = std::make_unique<TokenMemo>();
+    memo->owner = verifier;
+    return *memo;
+}
+
+} // namespace
+
 TokenVerifier::TokenVerifier(QList<IssuerConfig> configs, const Clock &clock,
                              TokenVerifierOptions options)
     : m_configs(std::move(configs))
     , m_clock(clock)
     , m_options(options)
     , m_cache(options.cacheCapacity)
+    , m_serial(nextVerifierSerial())
 {
     for (const IssuerConfig &config : std::as_const(m_configs)) {
         auto state = std::make_unique<IssuerState>();
@@ -252,21 +306,36 @@ Result<VerifiedToken> TokenVerifier::verify(QByteArrayView token, CacheUse cache
     if (cacheUse == CacheUse::Bypass)
         return verifyUncached(token, nowMSecs);
 
+    const bool caching = m_options.maxCacheSecs > 0 && m_options.cacheCapacity > 0;
+    MemoEntry *memo = caching ? &tokenMemo(m_serial).slotFor(token) : nullptr;
+    if (memo && memo->untilMSecs > nowMSecs && memo->token.size() == token.size()
+        && std::memcmp(memo->token.constData(), token.data(), size_t(token.size())) == 0) {
+        const IssuerState *state = stateFor(memo->verified.issuer());
+        if (state && stillTrusts(*state, memo->verified.keyThumbprint()))
+            return memo->verified.cachedCopy();
+        *memo = MemoEntry {};
+    }
+
     const VerifiedTokenCache::Digest digest = VerifiedTokenCache::digestOf(token);
-    if (auto cached = m_cache.find(digest, nowMSecs)) {
+    qint64 cachedUntil = 0;
+    if (auto cached = m_cache.find(digest, nowMSecs, &cachedUntil)) {
         const IssuerState *state = stateFor(cached->issuer());
-        if (state && stillTrusts(*state, cached->keyThumbprint()))
+        if (state && stillTrusts(*state, cached->keyThumbprint())) {
+            if (memo)
+                *memo = MemoEntry {token.toByteArray(), *cached, cachedUntil};
             return cached->cachedCopy();
+        }
         m_cache.remove(digest);
     }
     auto result = verifyUncached(token, nowMSecs);
-    if (result && m_options.maxCacheSecs > 0 && m_options.cacheCapacity > 0) {
+    if (result && caching) {
         const IssuerState *state = stateFor(result->issuer());
         const qint64 leewayMSecs = qint64(state->config.leewaySecs) * 1000;
         qint64 until = nowMSecs + qint64(m_options.maxCacheSecs) * 1000;
         if (result->expiresAt() > 0)
             until = std::min(until, result->expiresAt() * 1000 + leewayMSecs);
         m_cache.insert(digest, result.value(), until);
+        *memo = MemoEntry {token.toByteArray(), result.value(), until};
     }
     return result;
 }

@@ -112,6 +112,8 @@ private:
     std::vector<std::unique_ptr<IssuerState>> m_states;
     QHash<QString, IssuerState *> m_byIssuer;
     mutable VerifiedTokenCache m_cache;
+    // Tells this verifier's per-thread memo apart from other verifiers'.
+    const quint64 m_serial;
     mutable std::mutex m_handlerMutex;
     std::function<void(const QString &)> m_unknownKeyHandler;
 };

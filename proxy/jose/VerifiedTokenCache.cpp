@@ -55,7 +55,8 @@ VerifiedTokenCache::Shard &VerifiedTokenCache::shardFor(const Digest &digest)
     return *m_shards[digest[8] % m_shards.size()];
 }
 
-std::optional<VerifiedToken> VerifiedTokenCache::find(const Digest &digest, qint64 nowMSecs)
+std::optional<VerifiedToken> VerifiedTokenCache::find(const Digest &digest, qint64 nowMSecs,
+                                                      qint64 *expiresAtMSecs)
 {
     Shard &shard = shardFor(digest);
     std::lock_guard lock(shard.mutex);
@@ -69,6 +70,8 @@ std::optional<VerifiedToken> VerifiedTokenCache::find(const Digest &digest, qint
         return std::nullopt;
     }
     shard.recency.splice(shard.recency.begin(), shard.recency, entry);
+    if (expiresAtMSecs)
+        *expiresAtMSecs = entry->expiresAtMSecs;
     return entry->token;
 }
 

@@ -31,7 +31,9 @@ public:
 
     // The entry for digest if it has not expired at nowMSecs; an expired entry
     // is dropped.
-    std::optional<VerifiedToken> find(const Digest &digest, qint64 nowMSecs);
+    // expiresAtMSecs, if given, receives until when the entry vouches.
+    std::optional<VerifiedToken> find(const Digest &digest, qint64 nowMSecs,
+                                      qint64 *expiresAtMSecs = nullptr);
     void insert(const Digest &digest, VerifiedToken token, qint64 expiresAtMSecs);
     void remove(const Digest &digest);
     void clear();
