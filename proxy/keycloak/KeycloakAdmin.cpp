@@ -15,6 +15,21 @@ namespace {
 using Next = std::function<void()>;
 using Step = std::function<void(Next next)>;
 
+// Finishes job with the T that an object answer represents, or fails if it
+// is not a valid representation.
+template<typename T> void succeedWithObject(KeycloakJob &job, const KeycloakResponse &response)
+{
+    QJsonObject representation;
+    if (!job.readObject(response, &representation))
+        return;
+    auto item = T::fromRepresentation(representation);
+    if (!item) {
+        job.fail(item.error().code, item.error().message);
+        return;
+    }
+    job.succeed(QVariant::fromValue(item.value()));
+}
+
 // Finishes job with the list of T that an array answer represents (the ones
 // keep accepts, if given), or fails on the first element that is not a valid
 // representation.
@@ -249,15 +264,7 @@ void finishWithUser(KeycloakJob &job, const QString &userId)
 {
     job.call("GET", adminUrl(job, QStringLiteral("/users/") + segment(userId)),
              [&job](const KeycloakResponse &response) {
-                 QJsonObject representation;
-                 if (!job.readObject(response, &representation))
-                     return;
-                 auto user = KeycloakUser::fromRepresentation(representation);
-                 if (!user) {
-                     job.fail(user.error().code, user.error().message);
-                     return;
-                 }
-                 job.succeed(QVariant::fromValue(user.value()));
+                 succeedWithObject<KeycloakUser>(job, response);
              });
 }
 
@@ -731,21 +738,13 @@ KeycloakAdmin::Job KeycloakAdmin::listIdentityProviders()
 
 KeycloakAdmin::Job KeycloakAdmin::identityProvider(const QString &alias)
 {
-    return makeJob(
-        QStringLiteral("reading identity provider '%1'").arg(alias), [alias](KeycloakJob &job) {
-            job.call("GET", adminUrl(job, providerPath(alias)),
-                     [&job](const KeycloakResponse &response) {
-                         QJsonObject representation;
-                         if (!job.readObject(response, &representation))
-                             return;
-                         auto provider = IdentityProvider::fromRepresentation(representation);
-                         if (!provider) {
-                             job.fail(provider.error().code, provider.error().message);
-                             return;
-                         }
-                         job.succeed(QVariant::fromValue(provider.value()));
-                     });
-        });
+    return makeJob(QStringLiteral("reading identity provider '%1'").arg(alias),
+                   [alias](KeycloakJob &job) {
+                       job.call("GET", adminUrl(job, providerPath(alias)),
+                                [&job](const KeycloakResponse &response) {
+                                    succeedWithObject<IdentityProvider>(job, response);
+                                });
+                   });
 }
 
 KeycloakAdmin::Job KeycloakAdmin::createIdentityProvider(const IdentityProvider &provider)
@@ -866,15 +865,7 @@ KeycloakAdmin::Job KeycloakAdmin::tokenSettings()
 {
     return makeJob(QStringLiteral("reading the realm's token settings"), [](KeycloakJob &job) {
         job.call("GET", adminUrl(job, {}), [&job](const KeycloakResponse &response) {
-            QJsonObject representation;
-            if (!job.readObject(response, &representation))
-                return;
-            auto settings = RealmTokenSettings::fromRepresentation(representation);
-            if (!settings) {
-                job.fail(settings.error().code, settings.error().message);
-                return;
-            }
-            job.succeed(QVariant::fromValue(settings.value()));
+            succeedWithObject<RealmTokenSettings>(job, response);
         });
     });
 }
